@@ -5,9 +5,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 KAFKA_PORT ?= 9092
 KAFKA_LIB := dev/kafka/lib
+ARTIFACTS := artifacts/default
+REPLAY_FILE := data/replay/fcc_complaints_replay.csv
 
 .DEFAULT_GOAL := help
-.PHONY: help setup test test-fast kafka-up kafka-down kafka-status lint
+.PHONY: help setup run train test test-fast kafka-up kafka-down kafka-status lint
 
 help:  ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -25,6 +27,14 @@ $(KAFKA_LIB)/.fetched: dev/kafka/pom.xml
 	touch $@
 
 setup: $(VENV)/.installed $(KAFKA_LIB)/.fetched  ## Create .venv, install the project, fetch the Kafka broker.
+
+# Trains only when artifacts/default has no model yet; `make train` retrains.
+run: setup  ## Replay the real complaints through broker and worker; print a summary.
+	@test -f $(ARTIFACTS)/config.json || $(MAKE) --no-print-directory train
+	$(PY) -m worker.replay $(REPLAY_FILE) --id-column ticket_id --text-column text $(RUN_ARGS)
+
+train: setup  ## Train the default model from data/Reviews.xlsx into artifacts/default.
+	$(PY) -m training --data data/Reviews.xlsx --out $(ARTIFACTS)
 
 # The suite picks its broker itself (KAFKA_BOOTSTRAP_SERVERS, Docker, or a local
 # broker that it starts and stops), see tests/conftest.py.
