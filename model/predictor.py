@@ -16,11 +16,12 @@ from model.artifacts import WEIGHTS_FILE, ArtifactConfig, load_artifacts
 from model.encoding import TextEncoder, pad_batch
 from model.exceptions import ArtifactError
 from model.network import MultiTaskLSTMClassifier
+from model.onnx_serving import OnnxNetwork
 from model.preprocessing import Preprocessor
 
 logger = logging.getLogger(__name__)
 
-Variant = Literal["float32", "int8"]
+Variant = Literal["float32", "int8", "onnx"]
 VARIANTS: tuple[str, ...] = get_args(Variant)
 DEFAULT_BATCH_SIZE = 64
 
@@ -63,6 +64,12 @@ class Predictor:
         if batch_size < 1:
             raise ValueError(f"batch_size must be at least 1, got {batch_size}")
         self._network = network.eval()
+        # The "onnx" variant runs the same weights in ONNX Runtime instead.
+        self._onnx = (
+            OnnxNetwork(network, threads=torch.get_num_threads())
+            if variant == "onnx"
+            else None
+        )
         self._encoder = encoder
         self._config = config
         self._model_version = model_version
@@ -151,26 +158,18 @@ class Predictor:
         """Classify `texts` and return one prediction per text, in input order.
 
         Texts are sorted by token count and run in batches of similar length, so
-        that the LSTM runs few steps past the end of most texts in a batch. For the
-        float32 variant, a text's probabilities do not depend on the other texts in
-        the call.
+        that the LSTM runs few steps past the end of most texts in a batch; the
+        "onnx" variant batches texts of equal token count. For the float32 and onnx
+        variants, a text's probabilities do not depend on the other texts in the
+        call.
         """
         _check_texts(texts)
         encoded = [self._encoder.encode(text) for text in texts]
-        order = sorted(range(len(encoded)), key=lambda i: len(encoded[i].indices))
-        category_probs: list[list[float]] = [[] for _ in encoded]
-        sentiment_probs: list[list[float]] = [[] for _ in encoded]
-
-        with torch.inference_mode():
-            for start in range(0, len(order), self._batch_size):
-                batch = order[start : start + self._batch_size]
-                token_ids, lengths = pad_batch([encoded[i].indices for i in batch])
-                category_logits, sentiment_logits = self._network(token_ids, lengths)
-                category_rows = torch.softmax(category_logits, dim=1).tolist()
-                sentiment_rows = torch.softmax(sentiment_logits, dim=1).tolist()
-                for position, index in enumerate(batch):
-                    category_probs[index] = category_rows[position]
-                    sentiment_probs[index] = sentiment_rows[position]
+        sequences = [item.indices for item in encoded]
+        if self._onnx is not None:
+            category_probs, sentiment_probs = self._onnx.probabilities(sequences)
+        else:
+            category_probs, sentiment_probs = self._torch_probabilities(sequences)
 
         return [
             self._build_prediction(
@@ -178,6 +177,24 @@ class Predictor:
             )
             for i, item in enumerate(encoded)
         ]
+
+    def _torch_probabilities(
+        self, sequences: list[list[int]]
+    ) -> tuple[list[list[float]], list[list[float]]]:
+        order = sorted(range(len(sequences)), key=lambda i: len(sequences[i]))
+        category_probs: list[list[float]] = [[] for _ in sequences]
+        sentiment_probs: list[list[float]] = [[] for _ in sequences]
+        with torch.inference_mode():
+            for start in range(0, len(order), self._batch_size):
+                batch = order[start : start + self._batch_size]
+                token_ids, lengths = pad_batch([sequences[i] for i in batch])
+                category_logits, sentiment_logits = self._network(token_ids, lengths)
+                category_rows = torch.softmax(category_logits, dim=1).tolist()
+                sentiment_rows = torch.softmax(sentiment_logits, dim=1).tolist()
+                for position, index in enumerate(batch):
+                    category_probs[index] = category_rows[position]
+                    sentiment_probs[index] = sentiment_rows[position]
+        return category_probs, sentiment_probs
 
     def _build_prediction(
         self, category_row: list[float], sentiment_row: list[float], truncated: bool

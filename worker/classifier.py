@@ -39,8 +39,14 @@ def load_predictor(settings: WorkerSettings) -> Classifier:
     """
     # Imported here because the model package pulls in torch, which tests of the
     # Kafka path and `--help` do not need.
+    import torch
+
     from model import ArtifactError, Predictor
 
+    # PyTorch defaults to one thread per core. Its OpenMP workers spin while they
+    # wait, so they fight the Kafka client threads for the cores and a batch can take
+    # many times longer than with a single thread.
+    torch.set_num_threads(settings.inference_threads)
     try:
         return Predictor.load(settings.artifacts, variant=settings.model_variant)
     # Predictor.load raises ValueError for a variant it does not know.

@@ -71,7 +71,17 @@ class WorkerSettings(BaseSettings):
         Path("artifacts/default"), description="Directory of the model artifacts."
     )
     model_variant: str = Field(
-        "float32", min_length=1, description="Model variant to load from artifacts."
+        "onnx",
+        min_length=1,
+        description="Serving variant of the model: onnx (ONNX Runtime, the fastest "
+        "with float32 results), float32 (PyTorch) or int8 (quantized PyTorch).",
+    )
+    inference_threads: int = Field(
+        1,
+        ge=1,
+        le=256,
+        description="Threads PyTorch uses for inference. More than 1 pays off only "
+        "on cores that the Kafka client threads leave idle.",
     )
     low_confidence_threshold: float = Field(
         0.6,

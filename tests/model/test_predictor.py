@@ -157,3 +157,27 @@ def test_int8_variant_close_to_float32(
                 assert math.isclose(
                     actual.probabilities[task][label], probability, abs_tol=0.05
                 )
+
+
+@pytest.mark.parametrize("fixture_name", ["artifacts_dir", "attention_artifacts_dir"])
+def test_onnx_variant_matches_float32(
+    fixture_name: str, request: pytest.FixtureRequest
+) -> None:
+    directory = request.getfixturevalue(fixture_name)
+    reference = Predictor.load(directory)
+    onnx = Predictor.load(directory, variant="onnx")
+    texts = [*TEXTS, *LONG_TEXTS, "router", "billing", "no no no"]
+    assert onnx.variant == "onnx"
+    assert onnx.model_version == reference.model_version
+    for actual, expected in zip(
+        onnx.predict(texts), reference.predict(texts), strict=True
+    ):
+        assert_same_prediction(actual, expected, atol=1e-5)
+
+
+def test_onnx_prediction_independent_of_batch(artifacts_dir: Path) -> None:
+    onnx = Predictor.load(artifacts_dir, variant="onnx")
+    alone = [onnx.predict([text])[0] for text in TEXTS]
+    mixed = onnx.predict([LONG_TEXTS[0], *TEXTS, *LONG_TEXTS])
+    for expected, actual in zip(alone, mixed[1 : 1 + len(TEXTS)], strict=True):
+        assert_same_prediction(actual, expected, atol=1e-5)

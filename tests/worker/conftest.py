@@ -53,10 +53,11 @@ def artifacts_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def predictor(artifacts_dir: Path) -> Any:
-    """Return the real `model.Predictor` loaded from the session's artifacts."""
+    """Return the real `model.Predictor` in the worker's default serving variant."""
     from model import Predictor
 
-    return Predictor.load(artifacts_dir, variant="float32")
+    variant = WorkerSettings.model_fields["model_variant"].default
+    return Predictor.load(artifacts_dir, variant=variant)
 
 
 @pytest.fixture

@@ -123,7 +123,10 @@ def test_metrics_match_records_sent(
         if name == "feedback_worker_model_info"
     }
     assert info == {
-        (("model_version", predictor.model_version), ("variant", "float32")): 1.0
+        (
+            ("model_version", predictor.model_version),
+            ("variant", predictor.variant),
+        ): 1.0
     }
 
 

@@ -33,7 +33,8 @@ def test_defaults_point_at_localhost() -> None:
     assert settings.dlq_topic == "feedback.dlq"
     assert settings.group_id == "feedback-worker"
     assert settings.artifacts == Path("artifacts/default")
-    assert settings.model_variant == "float32"
+    assert settings.model_variant == "onnx"
+    assert settings.inference_threads == 1
     assert settings.metrics_port == 9108
     assert settings.low_confidence_threshold == 0.6
     assert settings.stop_at_end is False
