@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Literal
@@ -456,17 +457,29 @@ class Worker:
         )
 
     def _record_predictions(self, classified: ClassifiedBatch) -> None:
+        # Counters are increased once per label and batch, and each labelled child
+        # is looked up once per batch: per-record `labels()` calls cost more than
+        # the rest of the metrics together.
         metrics = self.metrics
         threshold = self.settings.low_confidence_threshold
+        predicted: Counter[tuple[str, str]] = Counter()
+        low: Counter[str] = Counter()
+        confidences: dict[str, list[float]] = {"category": [], "sentiment": []}
         for prediction in classified.predictions:
-            for task, label, confidence in (
-                ("category", prediction.category, prediction.category_confidence),
-                ("sentiment", prediction.sentiment, prediction.sentiment_confidence),
-            ):
-                metrics.predictions.labels(task, label).inc()
-                metrics.confidence.labels(task).observe(confidence)
-                if confidence < threshold:
-                    metrics.low_confidence.labels(task).inc()
+            predicted["category", prediction.category] += 1
+            predicted["sentiment", prediction.sentiment] += 1
+            confidences["category"].append(prediction.category_confidence)
+            confidences["sentiment"].append(prediction.sentiment_confidence)
+        for (task, label), count in predicted.items():
+            metrics.predictions.labels(task, label).inc(count)
+        for task, values in confidences.items():
+            histogram = metrics.confidence.labels(task)
+            for confidence in values:
+                histogram.observe(confidence)
+            low[task] = sum(1 for confidence in values if confidence < threshold)
+        for task, count in low.items():
+            if count:
+                metrics.low_confidence.labels(task).inc(count)
 
     def _log_dead_letters(self, dead_letters: Sequence[OutgoingRecord]) -> None:
         named = ", ".join(

@@ -92,7 +92,7 @@ class WorkerSettings(BaseSettings):
 
     # Micro-batching
     max_batch_size: int = Field(
-        64, ge=1, le=10_000, description="Maximum number of records per micro-batch."
+        256, ge=1, le=10_000, description="Maximum number of records per micro-batch."
     )
     max_batch_wait_ms: int = Field(
         100,
