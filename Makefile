@@ -9,7 +9,7 @@ ARTIFACTS := artifacts/default
 REPLAY_FILE := data/replay/fcc_complaints_replay.csv
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run train test test-fast kafka-up kafka-down kafka-status lint
+.PHONY: help setup run train compare bench test test-fast kafka-up kafka-down kafka-status lint
 
 help:  ## List the targets.
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
@@ -35,6 +35,15 @@ run: setup  ## Replay the real complaints through broker and worker; print a sum
 
 train: setup  ## Train the default model from data/Reviews.xlsx into artifacts/default.
 	$(PY) -m training --data data/Reviews.xlsx --out $(ARTIFACTS)
+
+compare: setup  ## Compare LSTM, BiLSTM, BiLSTM+attention and TF-IDF over 5 seeds (about 20 min).
+	$(PY) -m training --compare --data data/Reviews.xlsx --out runs/comparison
+
+# The benchmark starts its own broker unless KAFKA_BOOTSTRAP_SERVERS is set.
+bench: setup  ## Measure worker throughput and latency; write bench/results.json.
+	@test -f $(ARTIFACTS)/config.json || $(MAKE) --no-print-directory train
+	$(PY) -m bench
+	$(PY) -m bench.variants
 
 # The suite picks its broker itself (KAFKA_BOOTSTRAP_SERVERS, Docker, or a local
 # broker that it starts and stops), see tests/conftest.py.

@@ -1,0 +1,1 @@
+"""Throughput and latency benchmarks of the worker against a real Kafka broker."""
