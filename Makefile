@@ -23,7 +23,7 @@ $(VENV)/.installed: pyproject.toml
 
 $(KAFKA_LIB)/.fetched: dev/kafka/pom.xml
 	rm -rf $(KAFKA_LIB)
-	mvn -q -B -f dev/kafka/pom.xml package
+	mvn -q -B -Dstyle.color=never -f dev/kafka/pom.xml package
 	touch $@
 
 setup: $(VENV)/.installed $(KAFKA_LIB)/.fetched  ## Create .venv, install the project, fetch the Kafka broker.
@@ -53,13 +53,14 @@ test: setup  ## Run the whole test suite against a real Kafka broker.
 test-fast: setup  ## Run the unit tests that need no broker.
 	$(PY) -m pytest -m 'not kafka'
 
-kafka-up: setup  ## Start the local broker on 127.0.0.1 (port: KAFKA_PORT, default 9092); wait until it serves.
+kafka-up: setup  ## Start the local broker on 127.0.0.1 (port: KAFKA_PORT, default 9092) with the worker's topics.
 	$(PY) dev/kafka/localbroker.py up --port $(KAFKA_PORT)
+	$(PY) -m worker.topics --bootstrap-servers 127.0.0.1:$(KAFKA_PORT)
 
 kafka-down:  ## Stop the local broker.
 	$(PYTHON) dev/kafka/localbroker.py down
 
-kafka-status:  ## Say whether the local broker runs, and where.
+kafka-status:  ## Say whether the local broker runs, and where (exit 1: not running).
 	$(PYTHON) dev/kafka/localbroker.py status
 
 lint: setup  ## Check style with ruff.

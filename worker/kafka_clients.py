@@ -102,7 +102,7 @@ def check_topics(consumer: KafkaConsumer, settings: WorkerSettings) -> None:
         raise StartupError(
             f"topic(s) {', '.join(missing)} not found on "
             f"{settings.bootstrap_servers}. Create them (for example with "
-            "kafka-topics.sh --create) or fix the topic options; the worker does "
+            "python -m worker.topics) or fix the topic options; the worker does "
             "not create topics"
         )
 

@@ -34,7 +34,7 @@ log = logging.getLogger("worker.produce")
 
 SUPPORTED_SUFFIXES = (".csv", ".xlsx", ".jsonl", ".ndjson")
 DEFAULT_TOPIC = "feedback.raw"
-DEFAULT_BOOTSTRAP_SERVERS = "localhost:9092"
+DEFAULT_BOOTSTRAP_SERVERS = "127.0.0.1:9092"
 METADATA_TIMEOUT_MS = 10_000
 
 
@@ -149,6 +149,7 @@ def publish(
     topic: str,
     rate: float = 0.0,
     progress: bool = True,
+    desc: str | None = None,
 ) -> int:
     """Send every record, wait for the broker to acknowledge each, return the count.
 
@@ -158,7 +159,7 @@ def publish(
     limiter = RateLimiter(rate)
     failures: list[tuple[object, BaseException]] = []
     acknowledged = 0
-    with tqdm(total=len(records), unit="rec", disable=not progress) as bar:
+    with tqdm(total=len(records), unit="rec", desc=desc, disable=not progress) as bar:
 
         def on_success(_metadata: object) -> None:
             nonlocal acknowledged
@@ -249,6 +250,8 @@ def _parse_renames(pairs: list[str]) -> tuple[tuple[str, str], ...]:
 def main(argv: list[str] | None = None) -> int:
     """Run the replay producer from the command line; return the exit status."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
+    # kafka-python logs every connection at INFO; its warnings and errors still show.
+    logging.getLogger("kafka").setLevel(logging.WARNING)
     args = _parse_args(argv)
     try:
         mapping = ColumnMapping(

@@ -30,8 +30,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.admin import KafkaAdminClient, NewTopic
-from kafka.errors import TopicAlreadyExistsError
 from tqdm import tqdm
 
 from worker.produce import (
@@ -42,6 +40,7 @@ from worker.produce import (
     read_table,
 )
 from worker.replay_report import RunTotals, collect_records, print_summary, write_jsonl
+from worker.topics import ensure_topics
 
 log = logging.getLogger("worker.replay")
 
@@ -137,23 +136,6 @@ def _broker() -> Iterator[str]:
     finally:
         log.info("stopping the local Kafka broker at %s", broker.bootstrap_servers)
         broker.stop()
-
-
-def _ensure_topics(bootstrap: str, topics: list[str]) -> None:
-    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="feedback-replay")
-    try:
-        existing = set(admin.list_topics())
-        for topic in [t for t in topics if t not in existing]:
-            new_topic = NewTopic(
-                topic, num_partitions=TOPIC_PARTITIONS, replication_factor=1
-            )
-            try:
-                admin.create_topics([new_topic])
-                log.info("created topic %s with %d partitions", topic, TOPIC_PARTITIONS)
-            except TopicAlreadyExistsError:
-                pass  # another client created it between the listing and now
-    finally:
-        admin.close()
 
 
 def _end_offsets(bootstrap: str, topic: str) -> dict[TopicPartition, int]:
@@ -307,7 +289,11 @@ def run(args: argparse.Namespace) -> int:
         # 1. Broker and topics. The start offsets of the output topics separate this
         #    run's records from earlier runs'.
         bootstrap = stack.enter_context(_broker())
-        _ensure_topics(bootstrap, [args.input_topic, args.output_topic, args.dlq_topic])
+        ensure_topics(
+            bootstrap,
+            [args.input_topic, args.output_topic, args.dlq_topic],
+            partitions=TOPIC_PARTITIONS,
+        )
         output_start = _end_offsets(bootstrap, args.output_topic)
         dlq_start = _end_offsets(bootstrap, args.dlq_topic)
 
@@ -321,7 +307,9 @@ def run(args: argparse.Namespace) -> int:
         producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=5)
         started = time.monotonic()
         try:
-            publish(records, producer=producer, topic=args.input_topic)
+            publish(
+                records, producer=producer, topic=args.input_topic, desc="published"
+            )
         finally:
             producer.close()
         input_end = _end_offsets(bootstrap, args.input_topic)
@@ -373,6 +361,9 @@ def main(argv: list[str] | None = None) -> int:
     # kafka-python logs every connection at INFO; its warnings and errors still show.
     logging.getLogger("kafka").setLevel(logging.WARNING)
     args = _parse_args(argv)
+    # SIGTERM takes the same path as Ctrl-C, so a killed run still stops the worker
+    # and the broker it started.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         return run(args)
     except KeyboardInterrupt:

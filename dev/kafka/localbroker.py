@@ -128,8 +128,8 @@ def start(
     if not (state_dir / "data" / "meta.properties").exists():
         _format_storage(java, classpath, config)
 
-    # 2. Start the JVM detached from this terminal's signals (Ctrl-C in a shell that
-    #    ran `make kafka-up` must not stop it), unless it is tied to the parent.
+    # 2. Start the JVM in its own session, so that a Ctrl-C in the terminal reaches
+    #    the caller, which stops its other processes first and the broker last.
     log_file = state_dir / "logs" / "server.log"
     log_file.unlink(missing_ok=True)
     command = [
@@ -148,7 +148,7 @@ def start(
             stdout=stdout,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
-            start_new_session=not die_with_parent,
+            start_new_session=True,
             preexec_fn=_die_with_parent if die_with_parent else None,
         )
     (state_dir / "broker.pid").write_text(f"{process.pid}\n")
