@@ -20,14 +20,27 @@ READ_BACK_TIMEOUT_S = 300.0
 
 @dataclass(frozen=True)
 class Throughput:
-    """Records processed and the span they took, from the output topic's timestamps."""
+    """A processing rate, and the record count and seconds it was measured over."""
 
     records: int
     span_s: float
+    records_per_second: float
 
-    @property
-    def records_per_second(self) -> float:
-        return (self.records - 1) / self.span_s if self.span_s > 0 else 0.0
+    @classmethod
+    def between_timestamps(cls, timestamps_ms: list[int]) -> Throughput:
+        """Rate of records whose first and last broker timestamps are known.
+
+        N timestamps span N - 1 intervals, so the rate counts N - 1 records.
+        """
+        span_s = (max(timestamps_ms) - min(timestamps_ms)) / 1000
+        rate = (len(timestamps_ms) - 1) / span_s if span_s > 0 else 0.0
+        return cls(records=len(timestamps_ms), span_s=span_s, records_per_second=rate)
+
+    @classmethod
+    def over_duration(cls, records: int, span_s: float) -> Throughput:
+        """Rate of ``records`` processed in ``span_s`` seconds of wall time."""
+        rate = records / span_s if span_s > 0 else 0.0
+        return cls(records=records, span_s=span_s, records_per_second=rate)
 
 
 def worker_settings(
@@ -62,25 +75,25 @@ def measure_worker(
         bootstrap, topics, batch_size=batch_size, stop_at_end=True
     )
     Worker(settings, predictor=classifier, registry=CollectorRegistry()).run()
-    timestamps = sorted(t for t, _ in read_output(bootstrap, topics[1], count))
+    timestamps = [t for t, _ in read_output(bootstrap, topics[1], count)]
     if len(timestamps) != count:
         raise RuntimeError(
             f"{label}: expected {count} output records, got {len(timestamps)}"
         )
-    return Throughput(records=count, span_s=(timestamps[-1] - timestamps[0]) / 1000)
+    return Throughput.between_timestamps(timestamps)
 
 
 def measure_model_only(
     classifier: Classifier, count: int, *, batch_size: int
 ) -> Throughput:
-    """Time ``predict`` on the same texts as the worker sees, in its batch size."""
+    """Time ``predict`` on the texts the worker stage gets, in its batch size."""
     texts = replay_texts()
     inputs = [texts[i % len(texts)] for i in range(count)]
     classifier.predict(inputs[:batch_size])  # warm-up: first calls allocate
     started = time.perf_counter()
     for start in range(0, count, batch_size):
         classifier.predict(inputs[start : start + batch_size])
-    return Throughput(records=count + 1, span_s=time.perf_counter() - started)
+    return Throughput.over_duration(count, time.perf_counter() - started)
 
 
 def measure_latency(

@@ -90,7 +90,7 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--timeout",
         type=float,
         default=600.0,
-        help="longest wait for the worker to process the replay, in seconds "
+        help="maximum wait for the worker to process the replay, in seconds "
         "(default 600)",
     )
     parser.add_argument(
@@ -116,7 +116,7 @@ def _broker() -> Iterator[str]:
         log.info("using the broker at %s (KAFKA_BOOTSTRAP_SERVERS)", configured)
         yield configured
         return
-    # dev/kafka holds a script, not an installed package.
+    # dev/kafka contains a script, not an installed package.
     sys.path.insert(0, str(ROOT / "dev" / "kafka"))
     import localbroker
 
