@@ -3,7 +3,7 @@
 Packed sequences do not export to ONNX. The exported graph therefore runs the LSTM
 over unpadded input, and texts are grouped into batches of equal token count. With no
 padding in a batch, the final LSTM states (and the attention weights) are the same as
-with packed sequences, so the probabilities match the float32 variant; on the replay
+with packed sequences, so the probabilities match the float32 variant. On the replay
 complaints they differ by less than 1e-6.
 """
 

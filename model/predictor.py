@@ -158,7 +158,7 @@ class Predictor:
         """Classify `texts` and return one prediction per text, in input order.
 
         Texts are sorted by token count and run in batches of similar length, so
-        that the LSTM runs few steps past the end of most texts in a batch; the
+        that the LSTM runs few steps past the end of most texts in a batch. The
         "onnx" variant batches texts of equal token count. For the float32 and onnx
         variants, a text's probabilities do not depend on the other texts in the
         call.
