@@ -268,9 +268,14 @@ def _format_storage(java: str, classpath: str, config: Path) -> None:
 
 def _kafka_uuid() -> str:
     # Kafka cluster ids are 16 random bytes in URL-safe base64 without padding.
+    # One in 64 of those starts with "-", which the storage tool reads as an
+    # option, so such ids are drawn again.
     import base64
 
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    while True:
+        encoded = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not encoded.startswith("-"):
+            return encoded
 
 
 def _die_with_parent() -> None:
