@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import ValidationError
-
 from worker.classifier import Classifier
 from worker.delivery import OutgoingRecord
-from worker.exceptions import InvalidRecordError, PredictionError
+from worker.exceptions import InvalidRecordError, ModelProcessError, PredictionError
 from worker.records import (
     REASON_HEADER,
     DeadLetterReason,
@@ -28,6 +26,7 @@ from worker.records import (
     decode_feedback,
     encode_dead_letter,
     encode_enriched,
+    json_timestamp,
 )
 
 log = logging.getLogger(__name__)
@@ -44,8 +43,39 @@ class ClassifiedBatch:
     inference_s: float | None = None
 
 
+@dataclass
+class PreparedBatch:
+    """A decoded batch: the valid records with their documents, and the dead letters.
+
+    ``texts`` go to the model in one call, in the order of ``valid``.
+    """
+
+    valid: list[tuple[SourceRecord, dict[str, Any]]] = field(default_factory=list)
+    dead_letters: list[OutgoingRecord] = field(default_factory=list)
+
+    @property
+    def texts(self) -> list[str]:
+        """The text of each valid record, in order."""
+        return [document["text"] for _, document in self.valid]
+
+
+@dataclass(frozen=True)
+class Inference:
+    """The model's result for a batch: a prediction or the error, per text."""
+
+    results: list[PredictionLike | Exception]
+    # Seconds of the model call, or None when there was no text to classify.
+    seconds: float | None
+
+
 class BatchProcessor:
-    """Decodes, validates and classifies input records in one model call per batch."""
+    """Decodes, validates and classifies input records in one model call per batch.
+
+    The three steps can run apart, so that the model classifies one batch while
+    the worker delivers another. `prepare` decodes and validates. `classify` runs
+    the model and is the only step that may run on another thread. `complete`
+    builds the output and dead-letter records. `process` runs all three.
+    """
 
     def __init__(
         self,
@@ -70,24 +100,57 @@ class BatchProcessor:
             PredictionError: when the model fails on every record of a batch of two
                 or more, which points to the model rather than the records.
         """
-        batch = ClassifiedBatch()
-        valid: list[tuple[SourceRecord, dict[str, Any]]] = []
+        prepared = self.prepare(records)
+        return self.complete(prepared, self.classify(prepared.texts))
+
+    def prepare(self, records: Sequence[SourceRecord]) -> PreparedBatch:
+        """Decode and validate ``records``; invalid ones become dead letters."""
+        batch = PreparedBatch()
         for record in records:
             try:
-                valid.append((record, decode_feedback(record.value)))
+                batch.valid.append((record, decode_feedback(record.value)))
             except InvalidRecordError as exc:
                 batch.dead_letters.append(
                     self.dead_letter(record, DeadLetterReason(exc.reason), exc.message)
                 )
-        if not valid:
-            return batch
+        return batch
 
+    def classify(self, texts: list[str]) -> Inference:
+        """Classify ``texts`` in one model call, or one by one when that call fails.
+
+        Raises:
+            PredictionError: as in `process`.
+        """
+        if not texts:
+            return Inference(results=[], seconds=None)
         started = time.perf_counter()
-        predictions = self._predict([document["text"] for _, document in valid])
-        batch.inference_s = time.perf_counter() - started
+        results = self._predict(texts)
+        return Inference(results=results, seconds=time.perf_counter() - started)
 
-        processed_at = self._now()
-        for (record, document), prediction in zip(valid, predictions, strict=True):
+    def complete(
+        self,
+        prepared: PreparedBatch,
+        inference: Inference,
+        *,
+        dropped: Collection[tuple[str, int]] = (),
+    ) -> ClassifiedBatch:
+        """Build the records to produce from ``prepared`` and its ``inference``.
+
+        Records of the (topic, partition) pairs in ``dropped`` are left out: their
+        partitions were revoked, and their next owner reads them again.
+        """
+        batch = ClassifiedBatch(inference_s=inference.seconds)
+        batch.dead_letters.extend(
+            letter
+            for letter in prepared.dead_letters
+            if (letter.source.topic, letter.source.partition) not in dropped
+        )
+        processed_at = json_timestamp(self._now())
+        for (record, document), prediction in zip(
+            prepared.valid, inference.results, strict=True
+        ):
+            if (record.topic, record.partition) in dropped:
+                continue
             if isinstance(prediction, Exception):
                 batch.dead_letters.append(
                     self.dead_letter(
@@ -106,7 +169,7 @@ class BatchProcessor:
         record: SourceRecord,
         document: dict[str, Any],
         prediction: PredictionLike,
-        processed_at: datetime,
+        processed_at: str,
     ) -> None:
         try:
             classification = build_classification(
@@ -115,7 +178,7 @@ class BatchProcessor:
                 source=record,
                 processed_at=processed_at,
             )
-        except ValidationError as exc:
+        except ValueError as exc:
             batch.dead_letters.append(
                 self.dead_letter(
                     record,
@@ -144,6 +207,8 @@ class BatchProcessor:
                     f"{len(texts)} texts"
                 )
             return predictions
+        except ModelProcessError:
+            raise  # no record is to blame
         except Exception as exc:  # any model failure: find the records that cause it
             log.error(
                 "Model failed on a batch of %d texts (%r), classifying them one by one",

@@ -24,6 +24,7 @@ BAD_RECORDS: list[tuple[bytes, bytes | None, str]] = [
     (b"utf8", b'\xff\xfe{"complaint_id": "A", "text": "x"}', "invalid_utf8"),
     (b"json", b'{"complaint_id": "B", "text": ', "invalid_json"),
     (b"nan", b'{"complaint_id": "C", "text": "x", "score": NaN}', "invalid_json"),
+    (b"overflow", b'{"complaint_id": "C2", "text": "x", "n": 1e400}', "invalid_json"),
     (b"tombstone", None, "invalid_json"),
     (b"array", b'["complaint_id", "text"]', "not_an_object"),
     (b"string", b'"just a string"', "not_an_object"),

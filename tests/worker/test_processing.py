@@ -122,3 +122,33 @@ def test_invalid_prediction_dead_lettered() -> None:
 
     assert batch.outputs == []
     assert json.loads(batch.dead_letters[0].value)["reason"] == "prediction_failed"
+
+
+def test_revoked_partition_gets_no_output() -> None:
+    processor = _processor(CountingClassifier())
+    records = [
+        Record(0, _value("A", "kept")),
+        Record(0, b"not json", partition=1),
+        Record(1, _value("B", "revoked"), partition=1),
+    ]
+    prepared = processor.prepare(records)
+
+    batch = processor.complete(
+        prepared, processor.classify(prepared.texts), dropped={("in", 1)}
+    )
+
+    assert [json.loads(r.value)["complaint_id"] for r in batch.outputs] == ["A"]
+    assert batch.dead_letters == []
+
+
+def test_steps_apart_equal_process() -> None:
+    records = [Record(0, _value("A", "first")), Record(1, b"{}")]
+    processor = _processor(CountingClassifier())
+    prepared = processor.prepare(records)
+
+    apart = processor.complete(prepared, processor.classify(prepared.texts))
+    together = processor.process(records)
+
+    assert apart.outputs == together.outputs
+    assert apart.dead_letters == together.dead_letters
+    assert apart.predictions == together.predictions

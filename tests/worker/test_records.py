@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import pytest
@@ -16,10 +16,12 @@ from worker.records import (
     DeadLetterReason,
     RawBytes,
     SourcePosition,
+    build_classification,
     build_dead_letter,
     decode_feedback,
     encode_dead_letter,
     encode_json,
+    json_timestamp,
 )
 
 NOW = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
@@ -166,3 +168,111 @@ def test_classification_rejects_bad_confidence() -> None:
 def test_classification_rejects_naive_time() -> None:
     with pytest.raises(ValidationError):
         _classification(processed_at=datetime(2024, 5, 1))
+
+
+@pytest.mark.parametrize("number", ["1e400", "-1e400", "1.7976931348623157e309"])
+def test_decode_rejects_float_overflow(number: str) -> None:
+    # Such a number parsed to infinity, passed validation and then failed the
+    # output encoding, which stopped the worker.
+    value = f'{{"complaint_id": "a", "text": "b", "x": {number}}}'.encode()
+
+    with pytest.raises(InvalidRecordError) as raised:
+        decode_feedback(value)
+
+    assert raised.value.reason == "invalid_json"
+    assert number in raised.value.message
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        b'{"complaint_id": " ", "text": "b"}',
+        b'{"complaint_id": "", "text": "b"}',
+        b'{"complaint_id": ["a"], "text": "b"}',
+        b'{"complaint_id": "a", "text": null}',
+    ],
+)
+def test_decode_field_errors_named(value: bytes) -> None:
+    with pytest.raises(InvalidRecordError) as raised:
+        decode_feedback(value)
+
+    assert raised.value.reason == "invalid_fields"
+    assert "field '" in raised.value.message
+
+
+@dataclass(frozen=True)
+class Prediction:
+    category: str = "Billing"
+    category_confidence: float = 0.9
+    sentiment: str = "Negative"
+    sentiment_confidence: float = 1.0000001
+    probabilities: dict = field(
+        default_factory=lambda: {
+            "category": {"Billing": 0.9, "Network Issues": 0.1},
+            "sentiment": {"Negative": 1.0000001},
+        }
+    )
+    truncated: bool = True
+
+
+def test_classification_matches_model() -> None:
+    prediction = Prediction()
+    source = Record()
+
+    built = build_classification(
+        prediction,
+        model_version="v1",
+        source=source,
+        processed_at=json_timestamp(NOW),
+    )
+
+    model = Classification(
+        category=prediction.category,
+        category_confidence=prediction.category_confidence,
+        sentiment=prediction.sentiment,
+        sentiment_confidence=prediction.sentiment_confidence,
+        probabilities=prediction.probabilities,
+        truncated=prediction.truncated,
+        model_version="v1",
+        processed_at=NOW,
+        input=SourcePosition(
+            topic=source.topic, partition=source.partition, offset=source.offset
+        ),
+    )
+    assert built == model.model_dump(mode="json")
+    assert Classification.model_validate(built) == model
+
+
+@pytest.mark.parametrize(
+    ("overrides", "named"),
+    [
+        ({"category_confidence": float("nan")}, "category_confidence"),
+        ({"sentiment_confidence": 1.5}, "sentiment_confidence"),
+        ({"category_confidence": -0.1}, "category_confidence"),
+        ({"category_confidence": "0.9"}, "category_confidence"),
+        ({"category": None}, "category"),
+        ({"truncated": 1}, "truncated"),
+        ({"probabilities": {"category": {"Billing": float("inf")}}}, "'Billing'"),
+        ({"probabilities": {"topic": {"Billing": 0.5}}}, "'topic'"),
+    ],
+)
+def test_invalid_prediction_rejected(overrides: dict, named: str) -> None:
+    with pytest.raises(ValueError, match=named):
+        build_classification(
+            Prediction(**overrides),
+            model_version="v1",
+            source=Record(),
+            processed_at=json_timestamp(NOW),
+        )
+
+
+def test_json_timestamp_needs_a_time_zone() -> None:
+    assert json_timestamp(NOW) == "2024-05-01T12:00:00Z"
+    with pytest.raises(ValidationError):
+        json_timestamp(datetime(2024, 5, 1))
+
+
+def test_encode_json_keeps_integers_beyond_64_bits() -> None:
+    document = {"id": 2**70, "small": -(2**63) - 1}
+
+    assert json.loads(encode_json(document)) == document
