@@ -3,6 +3,12 @@
 Delivery is at-least-once. A batch's offsets are committed only after the broker
 acknowledged every output and dead-letter record of the batch, so a crash between
 produce and commit leads to duplicates, never to a lost record.
+
+The model runs one batch behind the consume loop: while it classifies batch N, the
+loop delivers and commits batch N - 1 and polls batch N + 1. An inference thread
+calls the classifier, which by default sends the texts to a child process (see
+`worker.model_process`), so the model and the Kafka path use both cores. Batches are
+still delivered and committed in the order they were polled.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from typing import Literal
 
@@ -19,7 +26,7 @@ from kafka import KafkaConsumer, KafkaProducer, OffsetAndMetadata, TopicPartitio
 from kafka.errors import CommitFailedError, KafkaError, RebalanceInProgressError
 from prometheus_client import CollectorRegistry
 
-from worker.batch import PendingBatch
+from worker.batch import InFlightBatch, PendingBatch
 from worker.classifier import Classifier
 from worker.delivery import Deliverer, OutgoingRecord
 from worker.exceptions import DeliveryError, WorkerError
@@ -91,6 +98,8 @@ class Worker:
 
         # Batch and group state
         self._batch = PendingBatch()
+        # The batch on the inference thread, delivered after the next poll.
+        self._in_flight: InFlightBatch | None = None
         # Offsets whose records are acknowledged but not yet committed, because a
         # commit failed. The next commit includes them, and so does a revocation.
         self._acknowledged: dict[TopicPartition, OffsetAndMetadata] = {}
@@ -109,6 +118,7 @@ class Worker:
         self._consumer: KafkaConsumer | None = None
         self._producer: KafkaProducer | None = None
         self._deliverer: Deliverer | None = None
+        self._inference: ThreadPoolExecutor | None = None
         self._http: MetricsServer | None = None
         if settings.metrics_port:
             self._http = MetricsServer(
@@ -182,6 +192,9 @@ class Worker:
         except BaseException:
             self._close(final_commit=False)
             raise
+        self._inference = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="inference"
+        )
         self._deliverer = Deliverer(
             self._producer,
             attempts=settings.send_attempts,
@@ -201,6 +214,9 @@ class Worker:
         """Commit what was acknowledged, leave the group and close the clients."""
         self._loop_state = "stopped"
         timeout_ms = self.settings.shutdown_timeout_ms
+        if self._inference is not None:
+            # Waits for a model call in progress; its batch is not delivered.
+            self._inference.shutdown(wait=True, cancel_futures=True)
         if final_commit and self._acknowledged:
             self._commit()
         if self._consumer is not None:
@@ -225,30 +241,44 @@ class Worker:
     # Consume loop
 
     def _consume(self) -> None:
+        """Poll, classify and deliver batches, one batch in the model at a time.
+
+        With a batch in flight the loop takes only the records already fetched, so
+        that a slow trickle of input never holds back the delivery of that batch.
+        """
         self._loop_state = "running"
         while not self._stop_requested:
-            self._fill_batch()
-            if len(self._batch):
-                self._process_batch()
+            self._fill_batch(wait=self._in_flight is None)
+            started = self._start_batch() if len(self._batch) else None
+            if self._in_flight is not None:
+                self._finish_batch(self._in_flight)
+            self._in_flight = started
+            if started is not None:
                 continue
             if self._replay_finished():
                 log.info("Replay reached the end offsets that existed at start-up")
                 return
             if time.monotonic() - self._lag_updated_at > IDLE_LAG_INTERVAL_S:
                 self._update_lag()
+        if self._in_flight is not None:
+            self._finish_batch(self._in_flight)
+            self._in_flight = None
         log.info("Stop requested: leaving the group after the last batch")
 
-    def _fill_batch(self) -> None:
+    def _fill_batch(self, *, wait: bool) -> None:
         """Poll until the batch is full or ``max_batch_wait_ms`` after its first record.
 
         Returns early, with an empty batch, when a poll of ``max_batch_wait_ms``
-        brings nothing, so the loop can check for a stop request.
+        brings nothing, so the loop can check for a stop request. Without ``wait``
+        it takes only the records the consumer has already fetched.
         """
         assert self._consumer is not None
         settings = self.settings
         deadline: float | None = None
         while not self._stop_requested and len(self._batch) < settings.max_batch_size:
-            if deadline is None:
+            if not wait:
+                timeout_ms = 0
+            elif deadline is None:
                 timeout_ms = settings.max_batch_wait_ms
             else:
                 remaining_s = deadline - time.monotonic()
@@ -263,54 +293,62 @@ class Worker:
             if polled:
                 self._batch.add(polled)
                 self._replay.trim(self._consumer, self._batch)
+            elif not wait:
+                return
             if deadline is None:
                 if not len(self._batch):
                     return
                 deadline = time.monotonic() + settings.max_batch_wait_ms / 1000
 
-    def _process_batch(self) -> None:
-        """Classify the pending batch, deliver its records, then commit its offsets.
+    def _start_batch(self) -> InFlightBatch:
+        """Take the pending batch, decode it and hand its texts to the model."""
+        assert self._inference is not None
+        records, offsets = self._batch.take()
+        prepared = self._processor.prepare(records)
+        inference = self._inference.submit(self._processor.classify, prepared.texts)
+        return InFlightBatch(records, offsets, prepared, inference)
 
-        1. Take the batch's records and the offsets that commit them: the last
-           offset + 1 of each partition.
-        2. Decode, validate and classify the records with one model call. Invalid
-           records become dead letters.
-        3. Send the outputs and dead letters, then wait until the broker
+    def _finish_batch(self, batch: InFlightBatch) -> None:
+        """Deliver the in-flight batch's records, then commit its offsets.
+
+        1. Wait for the model's predictions and build the output and dead-letter
+           records. Invalid records become dead letters; records of partitions
+           revoked meanwhile are left out.
+        2. Send the outputs and dead letters, then wait until the broker
            acknowledges every one. Failed sends are retried with backoff. If they
-           keep failing, `DeliveryError` stops the worker before step 5.
-        4. Dead-letter the outputs that are too large for the broker, and wait
+           keep failing, `DeliveryError` stops the worker before step 4.
+        3. Dead-letter the outputs that are too large for the broker, and wait
            for those acknowledgements too.
-        5. Commit the offsets, together with earlier acknowledged offsets whose
+        4. Commit the offsets, together with earlier acknowledged offsets whose
            commit failed.
-        6. Update the metrics and the consumer lag.
+        5. Update the metrics and the consumer lag.
         """
         assert self._deliverer is not None
         started = time.monotonic()
 
-        # 1. Records and offsets
-        records, offsets = self._batch.take()
+        # 1. Classify
+        classified = self._processor.complete(
+            batch.prepared, batch.inference.result(), dropped=batch.dropped
+        )
 
-        # 2. Classify
-        classified = self._processor.process(records)
-
-        # 3. Deliver and wait for acknowledgements
+        # 2. Deliver and wait for acknowledgements
         result = self._deliverer.deliver(classified.outputs + classified.dead_letters)
         acknowledged = result.acknowledged
 
-        # 4. Dead-letter what is too large
+        # 3. Dead-letter what is too large
         if result.too_large:
             acknowledged = acknowledged + self._deliver_too_large(result.too_large)
         acknowledged_at = time.time()
 
-        # 5. Commit
-        self._acknowledged.update(offsets)
+        # 4. Commit
+        self._acknowledged.update(batch.offsets)
         self._commit()
 
-        # 6. Metrics
-        self._record_batch(records, classified, acknowledged, acknowledged_at)
+        # 5. Metrics
+        self._record_batch(batch.records, classified, acknowledged, acknowledged_at)
         self._update_lag()
         self._last_loop_at = time.monotonic()
-        self._warn_if_slow(len(records), self._last_loop_at - started)
+        self._warn_if_slow(len(batch.records), self._last_loop_at - started)
 
     def _warn_if_slow(self, record_count: int, elapsed_s: float) -> None:
         # The group drops a member that does not poll within max.poll.interval.ms,
@@ -517,8 +555,7 @@ class Worker:
         self, revoked: set[TopicPartition]
     ) -> dict[TopicPartition, OffsetAndMetadata]:
         """Drop the pending records of ``revoked`` and return offsets to commit now."""
-        dropped = self._batch.drop(revoked)
-        self.totals.dropped_on_revocation += dropped
+        dropped = self._drop_uncommitted(revoked)
         self._assignment = self._assignment - revoked
         self.metrics.forget_partitions(tp.partition for tp in revoked)
         to_commit = {
@@ -551,6 +588,14 @@ class Worker:
             _describe_offsets(offsets),
         )
 
+    def _drop_uncommitted(self, partitions: set[TopicPartition]) -> int:
+        """Drop the pending and in-flight records of ``partitions``; count them."""
+        dropped = self._batch.drop(partitions)
+        if self._in_flight is not None:
+            dropped += self._in_flight.drop(partitions)
+        self.totals.dropped_on_revocation += dropped
+        return dropped
+
     def partitions_assigned(self, assigned: set[TopicPartition]) -> None:
         """Record the new assignment and apply the replay start offsets."""
         self._assignment = frozenset(assigned)
@@ -561,8 +606,7 @@ class Worker:
 
     def partitions_lost(self, lost: set[TopicPartition]) -> None:
         """Forget ``lost`` without committing: other members own them already."""
-        dropped = self._batch.drop(lost)
-        self.totals.dropped_on_revocation += dropped
+        dropped = self._drop_uncommitted(lost)
         self._assignment = self._assignment - lost
         self.metrics.forget_partitions(tp.partition for tp in lost)
         uncommitted = [tp for tp in lost if tp in self._acknowledged]

@@ -1,11 +1,20 @@
-"""The micro-batch: records polled from Kafka and not yet processed."""
+"""The micro-batch: records polled and not yet processed, then in the model.
+
+A batch is first a `PendingBatch` while the worker polls, then an `InFlightBatch`
+from the moment its texts go to the model until its outputs are acknowledged and
+its offsets committed.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
 
 from kafka import OffsetAndMetadata, TopicPartition
 from kafka.consumer.fetcher import ConsumerRecord
+
+from worker.processing import Inference, PreparedBatch
 
 
 class PendingBatch:
@@ -72,3 +81,32 @@ class PendingBatch:
         self._records = {}
         self._count = 0
         return records, offsets
+
+
+@dataclass
+class InFlightBatch:
+    """A batch whose texts are in the model, on the inference thread.
+
+    The rebalance listener may drop the records of revoked partitions while the
+    model runs: `drop` removes them from ``records`` and ``offsets`` and names the
+    partitions in ``dropped``, and the worker then builds no output for them.
+    """
+
+    records: list[ConsumerRecord]
+    offsets: dict[TopicPartition, OffsetAndMetadata]
+    prepared: PreparedBatch
+    inference: Future[Inference]
+    dropped: set[tuple[str, int]] = field(default_factory=set)
+
+    def drop(self, partitions: Iterable[TopicPartition]) -> int:
+        """Leave out the records of ``partitions``; return how many were left out."""
+        removed = {(tp.topic, tp.partition) for tp in partitions if tp in self.offsets}
+        if not removed:
+            return 0
+        for tp in [tp for tp in self.offsets if (tp.topic, tp.partition) in removed]:
+            del self.offsets[tp]
+        remaining = [r for r in self.records if (r.topic, r.partition) not in removed]
+        dropped = len(self.records) - len(remaining)
+        self.records = remaining
+        self.dropped |= removed
+        return dropped

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import urllib.request
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 from kafka import OffsetAndMetadata, TopicPartition
@@ -10,9 +11,10 @@ from prometheus_client import CollectorRegistry
 from worker_harness import http_get
 
 from worker import PassthroughClassifier, Worker, WorkerSettings
-from worker.batch import PendingBatch
+from worker.batch import InFlightBatch, PendingBatch
 from worker.http_server import MetricsServer
 from worker.metrics import WorkerMetrics
+from worker.processing import Inference, PreparedBatch
 
 TP0 = TopicPartition("in", 0)
 TP1 = TopicPartition("in", 1)
@@ -246,3 +248,39 @@ def test_json_log_line() -> None:
     assert line["logger"] == "worker.app"
     assert line["message"] == "lag is 5"
     assert datetime.fromisoformat(line["time"]).utcoffset() == timedelta(0)
+
+
+@dataclass(frozen=True)
+class PolledRecord:
+    topic: str
+    partition: int
+    offset: int
+
+
+def _in_flight() -> InFlightBatch:
+    records = [PolledRecord("in", 0, 5), PolledRecord("in", 1, 9)]
+    offsets = {TP0: OffsetAndMetadata(6, "", -1), TP1: OffsetAndMetadata(10, "", -1)}
+    inference: Future[Inference] = Future()
+    return InFlightBatch(records, offsets, PreparedBatch(), inference)  # type: ignore[arg-type]
+
+
+def test_in_flight_drop_by_partition() -> None:
+    batch = _in_flight()
+
+    assert batch.drop({TP0, TopicPartition("in", 7)}) == 1
+
+    assert [r.partition for r in batch.records] == [1]
+    assert set(batch.offsets) == {TP1}
+    assert batch.dropped == {("in", 0)}
+    assert batch.drop({TP0}) == 0
+
+
+def test_revocation_drops_in_flight_records() -> None:
+    worker = _idle_worker()
+    worker.partitions_assigned({TP0, TP1})
+    worker._in_flight = _in_flight()
+
+    worker.partitions_revoked({TP1})
+
+    assert set(worker._in_flight.offsets) == {TP0}
+    assert worker.totals.dropped_on_revocation == 1
