@@ -26,9 +26,14 @@ from pathlib import Path
 import torch
 
 from bench.broker import benchmark_broker
-from bench.stages import measure_latency, measure_model_only, measure_worker
+from bench.stages import Throughput, measure_latency, measure_model_only, measure_worker
 from model import VARIANTS
-from worker.classifier import PassthroughClassifier, load_predictor
+from worker.classifier import (
+    Classifier,
+    PassthroughClassifier,
+    close_classifier,
+    load_predictor,
+)
 from worker.settings import WorkerSettings
 
 RESULTS_FILE = Path(__file__).resolve().parent / "results.json"
@@ -82,43 +87,64 @@ def _percentile(sorted_values: list[float], fraction: float) -> float:
 def run(args: argparse.Namespace) -> dict[str, object]:
     """Run the four stages and return the results document."""
     # Loading through the worker applies its inference settings (thread count), so
-    # the model-only stage runs the model exactly as the worker does.
-    predictor = load_predictor(
-        WorkerSettings(artifacts=args.artifacts, model_variant=args.variant)
-    )
-    with benchmark_broker() as bootstrap:
-        print(f"broker {bootstrap}; {args.records} records per stage", flush=True)
-        passthrough = measure_worker(
-            bootstrap,
-            PassthroughClassifier(),
-            args.records,
-            batch_size=args.batch_size,
-            label="passthrough",
-        )
-        print(
-            f"passthrough   {passthrough.records_per_second:9.0f} records/s", flush=True
-        )
-        model_only = measure_model_only(
-            predictor, args.records, batch_size=args.batch_size
-        )
-        print(
-            f"model only    {model_only.records_per_second:9.0f} records/s", flush=True
-        )
-        end_to_end = measure_worker(
-            bootstrap, predictor, args.records, batch_size=args.batch_size, label="e2e"
-        )
-        print(
-            f"end to end    {end_to_end.records_per_second:9.0f} records/s", flush=True
-        )
-        rate = end_to_end.records_per_second / 2
-        latencies = measure_latency(
-            bootstrap,
-            predictor,
-            rate=rate,
-            duration_s=args.latency_seconds,
-            batch_size=args.batch_size,
-        )
+    # the model-only stage runs the model exactly as the worker does. That stage
+    # calls the model in this process; the worker stages serve it as the worker
+    # does by default, from a child process.
+    settings = WorkerSettings(artifacts=args.artifacts, model_variant=args.variant)
+    predictor = load_predictor(settings.model_copy(update={"model_process": False}))
+    served = load_predictor(settings)
+    try:
+        with benchmark_broker() as bootstrap:
+            stages = _run_stages(args, bootstrap, predictor, served)
+    finally:
+        close_classifier(served)
+    return _results(args, settings, predictor.model_version, *stages)
 
+
+def _run_stages(
+    args: argparse.Namespace,
+    bootstrap: str,
+    predictor: Classifier,
+    served: Classifier,
+) -> tuple[Throughput, Throughput, Throughput, float, list[float]]:
+    """Measure the four stages on ``bootstrap``; return them and the latency rate."""
+    print(f"broker {bootstrap}; {args.records} records per stage", flush=True)
+    passthrough = measure_worker(
+        bootstrap,
+        PassthroughClassifier(),
+        args.records,
+        batch_size=args.batch_size,
+        label="passthrough",
+    )
+    print(f"passthrough   {passthrough.records_per_second:9.0f} records/s", flush=True)
+    model_only = measure_model_only(predictor, args.records, batch_size=args.batch_size)
+    print(f"model only    {model_only.records_per_second:9.0f} records/s", flush=True)
+    end_to_end = measure_worker(
+        bootstrap, served, args.records, batch_size=args.batch_size, label="e2e"
+    )
+    print(f"end to end    {end_to_end.records_per_second:9.0f} records/s", flush=True)
+    rate = end_to_end.records_per_second / 2
+    latencies = measure_latency(
+        bootstrap,
+        served,
+        rate=rate,
+        duration_s=args.latency_seconds,
+        batch_size=args.batch_size,
+    )
+    return passthrough, model_only, end_to_end, rate, latencies
+
+
+def _results(
+    args: argparse.Namespace,
+    settings: WorkerSettings,
+    model_version: str,
+    passthrough: Throughput,
+    model_only: Throughput,
+    end_to_end: Throughput,
+    rate: float,
+    latencies: list[float],
+) -> dict[str, object]:
+    """Build the results document from the measured stages."""
     bound = min(passthrough.records_per_second, model_only.records_per_second)
     return {
         "passthrough_rps": round(passthrough.records_per_second, 1),
@@ -148,6 +174,7 @@ def run(args: argparse.Namespace) -> dict[str, object]:
             "torch": torch.__version__,
             "kafka-python": version("kafka-python"),
             "crc32c": version("crc32c"),
+            "orjson": version("orjson"),
             "onnxruntime": _optional_version("onnxruntime"),
         },
         "settings": {
@@ -155,7 +182,8 @@ def run(args: argparse.Namespace) -> dict[str, object]:
             "batch_size": args.batch_size,
             "variant": args.variant,
             "latency_seconds": args.latency_seconds,
-            "model_version": predictor.model_version,
+            "model_process": settings.model_process,
+            "model_version": model_version,
         },
     }
 

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from types import FrameType
 
 from worker.app import Worker
-from worker.classifier import load_predictor
+from worker.classifier import close_classifier, load_predictor
 from worker.cli import parse_settings
 from worker.exceptions import SettingsError, StartupError, WorkerError
 from worker.settings import LogFormat, LogLevel
@@ -79,9 +79,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(settings.log_format, settings.log_level)
     try:
         predictor = load_predictor(settings)
-        worker = Worker(settings, predictor=predictor)
-        install_signal_handlers(worker)
-        worker.run()
+        try:
+            worker = Worker(settings, predictor=predictor)
+            install_signal_handlers(worker)
+            worker.run()
+        finally:
+            close_classifier(predictor)
     except StartupError as exc:
         log.error("Worker cannot start: %s", exc)
         return EXIT_STARTUP_FAILED

@@ -34,9 +34,17 @@ class Classifier(Protocol):
 def load_predictor(settings: WorkerSettings) -> Classifier:
     """Load `model.Predictor` from ``settings.artifacts``.
 
+    With ``settings.model_process`` the model runs in a child process, behind a
+    `worker.model_process.ProcessClassifier`; pass the result to `close_classifier`
+    when done.
+
     Raises:
         StartupError: naming the directory, the variant and the problem.
     """
+    if settings.model_process:
+        from worker.model_process import ProcessClassifier
+
+        return ProcessClassifier(settings)
     # Imported here because the model package pulls in torch, which tests of the
     # Kafka path and `--help` do not need.
     import torch
@@ -56,6 +64,13 @@ def load_predictor(settings: WorkerSettings) -> Classifier:
             f"(variant {settings.model_variant!r}): {exc}. Point --artifacts "
             "(WORKER_ARTIFACTS) at a directory written by training.train_artifacts"
         ) from exc
+
+
+def close_classifier(classifier: Classifier) -> None:
+    """Stop what ``classifier`` runs besides this process, such as a child process."""
+    close = getattr(classifier, "close", None)
+    if callable(close):
+        close()
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ Tree:
     ├── StartupError
     ├── DeliveryError
     ├── PredictionError
+    │   └── ModelProcessError
     └── InvalidRecordError
 """
 
@@ -37,6 +38,13 @@ class PredictionError(WorkerError):
 
     The worker stops without committing the batch instead of dead-lettering the
     whole stream.
+    """
+
+
+class ModelProcessError(PredictionError):
+    """The child process that runs the model has exited.
+
+    No record is to blame, so the worker stops without committing the batch.
     """
 
 

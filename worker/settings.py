@@ -76,6 +76,11 @@ class WorkerSettings(BaseSettings):
         description="Serving variant of the model: onnx (ONNX Runtime, the fastest "
         "with float32 results), float32 (PyTorch) or int8 (quantized PyTorch).",
     )
+    model_process: bool = Field(
+        True,
+        description="Run the model in a child process. In the worker's own process "
+        "the model waits for the GIL whenever the Kafka clients hold it.",
+    )
     inference_threads: int = Field(
         1,
         ge=1,
