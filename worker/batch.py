@@ -100,10 +100,12 @@ class InFlightBatch:
 
     def drop(self, partitions: Iterable[TopicPartition]) -> int:
         """Leave out the records of ``partitions``; return how many were left out."""
-        removed = {(tp.topic, tp.partition) for tp in partitions if tp in self.offsets}
+        # TopicPartition is a (topic, partition) named tuple, so it also finds
+        # the plain tuples built from records.
+        removed = {tp for tp in partitions if tp in self.offsets}
         if not removed:
             return 0
-        for tp in [tp for tp in self.offsets if (tp.topic, tp.partition) in removed]:
+        for tp in removed:
             del self.offsets[tp]
         remaining = [r for r in self.records if (r.topic, r.partition) not in removed]
         dropped = len(self.records) - len(remaining)

@@ -2,7 +2,7 @@
 
 In one process, the model thread and the Kafka client threads take turns on the
 GIL: each time ONNX Runtime returns, the model thread waits until the consume loop
-lets go of it. A child process has its own interpreter, so the model keeps one core
+releases it. A child process has its own interpreter, so the model keeps one core
 busy while the parent runs the Kafka path on the other.
 
 Parent and child talk over a pipe, one request at a time::
@@ -44,7 +44,7 @@ class ProcessClassifier:
     """A `Classifier` whose ``predict`` runs the model in a child process.
 
     The child loads the model from ``settings.artifacts`` with the settings'
-    variant and thread count. One call runs at a time; concurrent calls wait.
+    variant and thread count. One call runs at a time, and concurrent calls wait.
 
     Example:
         >>> classifier = ProcessClassifier(WorkerSettings())
@@ -87,7 +87,7 @@ class ProcessClassifier:
         return self._metadata["sentiment_labels"]
 
     def predict(self, texts: Sequence[str]) -> Sequence[PredictionLike]:
-        """Classify ``texts`` in the child; re-raise the child's exception.
+        """Classify ``texts`` in the child and re-raise the child's exception.
 
         Raises:
             ModelProcessError: when the child has exited.
@@ -103,14 +103,18 @@ class ProcessClassifier:
         return payload
 
     def close(self) -> None:
-        """Ask the child to exit and wait for it; kill it if it does not."""
+        """Ask the child to exit, wait for it, and kill it if it is still running."""
         try:
             self._connection.send(None)
         except OSError:
             pass  # the child has exited already
         self._process.join(CLOSE_TIMEOUT_S)
         if self._process.is_alive():
-            log.warning("Model process did not exit, killing it")
+            log.warning(
+                "Model process %d did not exit within %.0f s, killing it",
+                self._process.pid,
+                CLOSE_TIMEOUT_S,
+            )
             self._process.kill()
             self._process.join(CLOSE_TIMEOUT_S)
         self._connection.close()
@@ -120,8 +124,8 @@ class ProcessClassifier:
             if timeout_s is not None and not self._connection.poll(timeout_s):
                 self._process.kill()
                 raise StartupError(
-                    f"the model process took over {timeout_s:.0f} s {during}; "
-                    "check the artifacts directory and the machine's load"
+                    f"the model process timed out after {timeout_s:.0f} s {during}. "
+                    "Check the artifacts directory and the machine's load"
                 )
             return self._connection.recv()
         except (EOFError, OSError) as exc:
@@ -131,7 +135,8 @@ class ProcessClassifier:
         self._process.join(CLOSE_TIMEOUT_S)
         return ModelProcessError(
             f"the model process exited with code {self._process.exitcode} while "
-            f"{during}. Its output above says why; the batch was not committed"
+            f"{during}. Its error output above gives the cause. The batch was not "
+            "committed"
         )
 
 
